@@ -67,7 +67,7 @@
    * the heading it points to, so that lang.css hides it with the heading.  Only the link is
    * tagged, not its <li>: the entries of later subsections are nested in that <li>. */
   function tagTocEntries() {
-    var links = document.querySelectorAll(".bd-toc-nav a[href^='#'], .toc-entry a[href^='#']");
+    var links = document.querySelectorAll(".toc-entry > a[href^='#']");
     for (var i = 0; i < links.length; i++) {
       var target = document.getElementById(decodeURIComponent(links[i].hash.slice(1)));
       if (!target) { continue; }

@@ -60,6 +60,8 @@ def make_exercises(solutions: nbformat.NotebookNode) -> nbformat.NotebookNode:
         if cell.cell_type == "markdown":  # a label may be defined once in the book
             cell.source = re.sub(r"(:label:\s*)(\S+)", r"\1\2-todo", cell.source)
         cells.append(cell)
+    title = cells[0]  # "… · 练习与参考答案 · Exercises and Solutions" → "… · 练习 · Exercises"
+    title.source = title.source.replace("练习与参考答案", "练习").replace("Exercises and Solutions", "Exercises")
     exercises.cells = cells
     return exercises
 
@@ -87,8 +89,10 @@ def sync_standard_cells() -> None:
             nb = nbformat.read(path, as_version=4)
             cells = code_cells(nb)
             cells[0].source = SETUP_CELL
+            cells[0].metadata["tags"] = sorted(set(tags(cells[0])) | {"hide-input"})  # long; folded on the site
             if folder == "solutions":
                 cells[1].source = HARNESS_CELL
+                cells[1].metadata["tags"] = sorted(set(tags(cells[1])) | {"hide-input"})
             write(nb, path)
 
 
@@ -100,7 +104,9 @@ def run(paths: list[str]) -> None:
         path = Path(name).resolve()
         nb = nbformat.read(path, as_version=4)
         start = time.perf_counter()
-        NotebookClient(nb, timeout=1200, kernel_name="python3", record_timing=False, resources={"metadata": {"path": str(path.parent)}}).execute()
+        client = NotebookClient(nb, timeout=1200, kernel_name="python3", record_timing=False,
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
         write(nb, path)
         print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.1f} s")
 

@@ -1,0 +1,37 @@
+# 从 RNN 到 BERT / From RNN to BERT
+#   make book   — create .venv, install, build the site into _build/html
+#   make test   — the whole test suite (nbval, structure, checkers, build, browser, ruff)
+#   make serve  — serve the built site on http://127.0.0.1:8000
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: book test serve exercises clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	# d2l 1.0.3 pins numpy==1.23.5, which has no wheel for Python >= 3.12 (d2l-en#2608,
+	# #2625). d2l itself is pure Python and works with current numpy, pandas and
+	# matplotlib, so we install it without its pins; requirements.txt lists what it imports.
+	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3
+	touch $@
+
+book: $(STAMP)
+	$(BIN)/jupyter-book build --all .
+	@echo "The book: $(CURDIR)/_build/html/index.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+serve: book
+	$(BIN)/python -m http.server --bind 127.0.0.1 --directory _build/html 8000
+
+exercises: $(STAMP)
+	$(BIN)/python tools/nb.py exercises
+
+clean:
+	rm -rf _build

@@ -1,0 +1,50 @@
+"""Shared test setup: one thread per notebook kernel, and a time table at the end."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+from nb import RUN_ENV  # noqa: E402  (tools/ is not a package)
+
+# Kernels started by nbval inherit these: two pytest workers share two cores, and the stored
+# outputs were produced with the same settings (tools/nb.py run), so numbers match exactly.
+os.environ.update(RUN_ENV)
+
+# Budgets in seconds (DESIGN.md), per notebook folder.
+BUDGETS = {"chapters": 120, "solutions": 60, "exercises": 30}
+_seconds: dict[str, float] = defaultdict(float)
+
+
+def notebook_of(report) -> str | None:
+    """'chapters/01_rnn.ipynb' for nbval cells and for tests parametrised by a notebook."""
+    path = report.nodeid.split("::")[0]
+    if path.endswith(".ipynb"):
+        return path
+    if "[" in report.nodeid and ".ipynb" in report.nodeid:  # e.g. test_exercises.py::test_x[exercises/01_rnn.ipynb]
+        return report.nodeid.split("[", 1)[1].rstrip("]")
+    return None
+
+
+def pytest_runtest_logreport(report):
+    notebook = notebook_of(report)
+    if notebook:
+        _seconds[notebook] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _seconds:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("time per notebook · 每个笔记本的用时")
+    write(f"{'notebook':<34}{'seconds':>9}{'budget':>8}")
+    for notebook in sorted(_seconds):
+        budget = BUDGETS.get(notebook.split("/")[0], 0)
+        flag = "  OVER BUDGET" if budget and _seconds[notebook] > budget else ""
+        write(f"{notebook:<34}{_seconds[notebook]:>9.1f}{budget:>8}{flag}")
+    write(f"{'total':<34}{sum(_seconds.values()):>9.1f}")

@@ -1,0 +1,242 @@
+"""The website: a warning-free build, then a real browser on the built pages.
+
+The build runs once for this module (pytest-xdist's loadfile keeps the module on one worker).
+The browser is Debian's /usr/bin/chromium driven by Playwright; we never download a browser.
+Screenshots land in tests/_artifacts/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+HTML = ROOT / "_build" / "html"
+ARTIFACTS = ROOT / "tests" / "_artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHAPTER = "chapters/01_rnn"
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+    for part in toc["parts"]:
+        pages += [entry["file"] for entry in part["chapters"]]
+    return pages
+
+
+def repository_url() -> str:
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return config["repository"]["url"].rstrip("/")
+
+
+@pytest.fixture(scope="module")
+def build():
+    """`jupyter-book build --all -n -W --keep-going`: every warning fails, all are listed."""
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "--all", "-n", "-W", "--keep-going", str(ROOT)]
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    print(f"site build: {seconds:.1f} s")
+    return result, seconds
+
+
+def test_build_has_no_warnings(build):
+    result, _ = build
+    log = result.stdout + result.stderr
+    warnings = [line for line in log.splitlines() if re.search(r"WARNING|ERROR", line)]
+    assert result.returncode == 0 and not warnings, "\n".join(warnings[:30]) or log[-3000:]
+
+
+def test_build_is_fast(build):
+    _, seconds = build
+    assert seconds <= 90, f"the site should build from stored outputs in ≤ 90 s, took {seconds:.0f} s"
+
+
+@pytest.mark.parametrize("page", toc_pages())
+def test_every_page_is_built(build, page):
+    assert (HTML / f"{page}.html").exists(), f"{page}.html was not built"
+
+
+def test_language_script_runs_before_first_paint(build):
+    """lang.js must be a plain (blocking) script in <head>, so data-lang is set before paint."""
+    head = (HTML / f"{CHAPTER}.html").read_text(encoding="utf-8").split("</head>")[0]
+    tag = re.search(r"<script[^>]*lang\.js[^>]*>", head)
+    assert tag, "lang.js is not in <head>"
+    assert "defer" not in tag.group(0) and "async" not in tag.group(0)
+
+
+# --------------------------------------------------------------------------- browser
+
+@pytest.fixture(scope="module")
+def server(build):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
+                                "--directory", str(HTML)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Page:
+    """A browser page that records our own console errors and failed requests."""
+
+    def __init__(self, browser, base, width=1280, height=900):
+        self.base = base
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        self.page.on("requestfailed", self._request_failed)
+        self.page.on("response", self._response)
+
+    def _ours(self, url: str) -> bool:
+        return urlparse(url).netloc == urlparse(self.base).netloc
+
+    def _console(self, message):
+        if message.type == "error" and self._ours(message.location.get("url", "")):
+            # a blocked external resource (MathJax's CDN, offline) is reported at our page's URL too
+            if "Failed to load resource" in message.text or "ERR_" in message.text:
+                return
+            self.errors.append(f"console: {message.text}")
+
+    def _request_failed(self, request):
+        if self._ours(request.url):
+            self.errors.append(f"failed request: {request.url}")
+
+    def _response(self, response):
+        # Chromium asks every site for /favicon.ico by itself; the book has none
+        if self._ours(response.url) and response.status >= 400 and not response.url.endswith("/favicon.ico"):
+            self.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def open(self, path: str):
+        self.page.goto(f"{self.base}/{path}", wait_until="load")
+        return self.page
+
+    def visible(self, selector: str) -> list[bool]:
+        return self.page.eval_on_selector_all(selector, "els => els.map(e => e.offsetParent !== null)")
+
+    def displayed(self, selector: str) -> list[bool]:
+        """Not hidden by CSS on the element itself (the theme folds nested TOC levels)."""
+        return self.page.eval_on_selector_all(selector, "els => els.map(e => getComputedStyle(e).display !== 'none')")
+
+    def broken_images(self) -> list[str]:
+        return self.page.eval_on_selector_all(
+            "img", "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)")
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser, server):
+    opened = Page(browser, server)
+    yield opened
+    opened.close()
+
+
+def shoot(page, name):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def test_switcher_hides_and_shows_each_language(page):
+    page.open(f"{CHAPTER}.html?lang=en")
+    assert page.page.locator(".lang-switcher button").count() == 3
+    assert all(page.visible("p.tag_lang-en")) and not any(page.visible("p.tag_lang-zh"))
+    shoot(page, "chapter-en")
+
+    page.page.click(".lang-switcher button[data-mode='zh']")
+    assert page.page.get_attribute("html", "data-lang") == "zh"
+    assert all(page.visible("p.tag_lang-zh")) and not any(page.visible("p.tag_lang-en"))
+    assert "lang=" not in page.page.url, "a stale ?lang= would override the reader's new choice"
+    shoot(page, "chapter-zh")
+
+    page.page.click(".lang-switcher button[data-mode='both']")
+    assert all(page.visible("p.tag_lang-zh")) and all(page.visible("p.tag_lang-en"))
+    shoot(page, "chapter-both")
+    assert not page.errors, page.errors
+
+
+def test_choice_persists_across_pages(page):
+    page.open(f"{CHAPTER}.html?lang=zh")
+    page.open("index.html")
+    assert page.page.get_attribute("html", "data-lang") == "zh"
+    assert page.page.get_attribute(".lang-switcher button[data-mode='zh']", "aria-pressed") == "true"
+    page.page.click(".lang-switcher button[data-mode='en']")
+    page.open(f"{CHAPTER}.html")
+    assert page.page.get_attribute("html", "data-lang") == "en"
+    assert not any(page.visible("p.tag_lang-zh"))
+
+
+def test_hidden_headings_leave_on_this_page(page):
+    page.open(f"{CHAPTER}.html?lang=en")
+    toc = "#pst-page-toc-nav .toc-entry > a.nav-link"
+    zh_entries = page.page.locator(f"{toc}.tag_lang-zh")
+    en_entries = page.page.locator(f"{toc}.tag_lang-en")
+    assert zh_entries.count() > 0 and en_entries.count() == zh_entries.count()
+    assert not any(page.displayed(f"{toc}.tag_lang-zh")) and all(page.displayed(f"{toc}.tag_lang-en"))
+    page.page.click(".lang-switcher button[data-mode='zh']")
+    assert not any(page.displayed(f"{toc}.tag_lang-en")) and all(page.displayed(f"{toc}.tag_lang-zh"))
+
+
+def test_colab_link_points_at_the_notebook(page):
+    page.open(f"{CHAPTER}.html")
+    links = page.page.eval_on_selector_all("a[href*='colab.research.google.com']", "as => as.map(a => a.href)")
+    owner_repo = urlparse(repository_url()).path.strip("/")
+    expected = f"https://colab.research.google.com/github/{owner_repo}/blob/main/{CHAPTER}.ipynb"
+    assert expected in links, f"expected {expected}, found {links}"
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_page_has_no_errors_of_ours_and_no_broken_images(page, path):
+    page.open(f"{path}.html")
+    page.page.wait_for_load_state("networkidle")
+    assert not page.broken_images(), page.broken_images()
+    assert not page.errors, page.errors
+
+
+def test_switcher_is_reachable_on_a_phone(browser, server):
+    phone = Page(browser, server, width=390, height=844)
+    try:
+        phone.open(f"{CHAPTER}.html?lang=zh")
+        box = phone.page.locator(".lang-switcher").bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"switcher off screen: {box}"
+        phone.page.click(".lang-switcher button[data-mode='en']")
+        assert phone.page.get_attribute("html", "data-lang") == "en"
+        shoot(phone, "chapter-phone")
+    finally:
+        phone.close()
