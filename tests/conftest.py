@@ -22,11 +22,11 @@ _seconds: dict[str, float] = defaultdict(float)
 
 
 def notebook_of(report) -> str | None:
-    """'chapters/01_rnn.ipynb' for nbval cells and for tests parametrised by a notebook."""
+    """The notebook a report ran: nbval's cells, and tests/test_exercises.py's runs."""
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
         return path
-    if "[" in report.nodeid and ".ipynb" in report.nodeid:  # e.g. test_exercises.py::test_x[exercises/01_rnn.ipynb]
+    if path.endswith("test_exercises.py") and "[" in report.nodeid:  # ...::test_x[exercises/01_rnn.ipynb]
         return report.nodeid.split("[", 1)[1].rstrip("]")
     return None
 

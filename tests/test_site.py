@@ -7,6 +7,7 @@ Screenshots land in tests/_artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -21,7 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 HTML = ROOT / "_build" / "html"
 ARTIFACTS = ROOT / "tests" / "_artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))  # Debian's; never a downloaded one
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 CHAPTER = "chapters/01_rnn"

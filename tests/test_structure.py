@@ -178,3 +178,17 @@ def test_each_exercise_cell_checks_itself(notebook):
     for cell in exercises:
         calls = re.findall(r"^check_\w+\(", cell.source, re.M)
         assert len(calls) == 1, f"{notebook}: an exercise cell must end with exactly one check_*(...) call"
+
+
+MARKDOWN_PAGES = sorted(p.name for p in ROOT.glob("*.md") if p.name not in {"README.md", "AUTHORING.md"})
+
+
+@pytest.mark.parametrize("page", MARKDOWN_PAGES)
+def test_markdown_pages_pair_their_languages(page):
+    """In .md pages prose sits in ```{container} tag_lang-en``` blocks, each followed by its Chinese twin."""
+    blocks = re.findall(r"```\{container\} tag_lang-(en|zh)\n(.*?)\n```", (ROOT / page).read_text(encoding="utf-8"), re.S)
+    languages = [language for language, _ in blocks]
+    assert languages == ["en", "zh"] * (len(languages) // 2), f"{page}: containers must alternate en, zh: {languages}"
+    for language, text in blocks:
+        if language == "zh":
+            assert CJK.search(text), f"{page}: a zh container without Chinese"
