@@ -37,6 +37,16 @@ def pytest_runtest_logreport(report):
         _seconds[notebook] += report.duration
 
 
+def _far_over_budget() -> list[str]:
+    return [nb for nb, seconds in _seconds.items() if seconds > 2 * BUDGETS.get(nb.split("/")[0], float("inf"))]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Slow creep must be visible: a notebook at more than twice its budget fails the run."""
+    if _far_over_budget() and exitstatus == 0:
+        session.exitstatus = 1
+
+
 def pytest_terminal_summary(terminalreporter):
     if not _seconds:
         return
@@ -46,5 +56,6 @@ def pytest_terminal_summary(terminalreporter):
     for notebook in sorted(_seconds):
         budget = BUDGETS.get(notebook.split("/")[0], 0)
         flag = "  OVER BUDGET" if budget and _seconds[notebook] > budget else ""
+        flag = "  MORE THAN TWICE THE BUDGET: FAIL" if notebook in _far_over_budget() else flag
         write(f"{notebook:<34}{_seconds[notebook]:>9.1f}{budget:>8}{flag}")
     write(f"{'total':<34}{sum(_seconds.values()):>9.1f}")

@@ -10,9 +10,10 @@ class CheckFailed(Exception):
 
 
 def run_check(title, test):
-    """Run `test()` and print a bilingual verdict. Returns True (passed) or False.
+    """Run `test()` and print a bilingual verdict: ✓ passed, or ✗ and what is wrong.
 
-    A stub's NotImplementedError is re-raised so an unfinished exercise stops the notebook."""
+    Nothing is returned, so the cell shows only the verdict. A stub's NotImplementedError is
+    re-raised so that an unfinished exercise stops the notebook."""
     try:
         test()
     except NotImplementedError:
@@ -20,12 +21,11 @@ def run_check(title, test):
         raise NotImplementedError(title) from None
     except CheckFailed as failure:
         print(f"✗ {title}: {failure}")
-        return False
+        return
     except Exception as error:  # the reader's code crashed: report it briefly, never a raw traceback
         print(f"✗ {title}: 你的代码出错 / your code raised {type(error).__name__}: {error}")
-        return False
+        return
     print(f"✓ {title}: 通过 / passed")
-    return True
 
 
 def expect_tensor(value, shape, what="输出 / output"):

@@ -59,6 +59,7 @@ def make_exercises(solutions: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 cell.metadata["tags"] = sorted(set(tags(cell)) | {"raises-exception"})
         if cell.cell_type == "markdown":  # a label may be defined once in the book
             cell.source = re.sub(r"(:label:\s*)(\S+)", r"\1\2-todo", cell.source)
+            cell.source = re.sub(r"^\(([\w-]+)\)=$", r"(\1-todo)=", cell.source, flags=re.M)
         cells.append(cell)
     title = cells[0]  # "… · 练习与参考答案 · Exercises and Solutions" → "… · 练习 · Exercises"
     title.source = title.source.replace("练习与参考答案", "练习").replace("Exercises and Solutions", "Exercises")
