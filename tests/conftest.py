@@ -1,4 +1,4 @@
-"""Shared test setup: one thread per notebook kernel, and a time table at the end."""
+"""Shared test setup: lone copies of the notebooks, one thread per kernel, a time table at the end."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
+import alone  # noqa: E402
 from nb import RUN_ENV  # noqa: E402  (tools/ is not a package)
 
 # Kernels started by nbval inherit these: two pytest workers share two cores, and the stored
@@ -21,11 +22,18 @@ BUDGETS = {"chapters": 120, "solutions": 60, "exercises": 30}
 _seconds: dict[str, float] = defaultdict(float)
 
 
+def pytest_configure(config):
+    """Before collection, on the controller only: copy every notebook alone (tests/alone.py).
+    nbval collects chapters and solutions from there (pytest.ini's testpaths)."""
+    if not hasattr(config, "workerinput"):
+        alone.stage()
+
+
 def notebook_of(report) -> str | None:
     """The notebook a report ran: nbval's cells, and tests/test_exercises.py's runs."""
     path = report.nodeid.split("::")[0]
     if path.endswith(".ipynb"):
-        return path
+        return alone.original(path) if "/alone/" in path else path
     if path.endswith("test_exercises.py") and "[" in report.nodeid:  # ...::test_x[exercises/01_rnn.ipynb]
         return report.nodeid.split("[", 1)[1].rstrip("]")
     return None
