@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 import yaml
-from nb import HARNESS_CELL, SETUP_CELL, code_cells, make_exercises, tags
+from nb import HARNESS_CELL, SETUP_CELL, code_cells, make_exercises, reuse_source, tags
 
 ROOT = Path(__file__).resolve().parent.parent
 FOLDERS = ("chapters", "exercises", "solutions")
@@ -192,3 +192,12 @@ def test_markdown_pages_pair_their_languages(page):
     for language, text in blocks:
         if language == "zh":
             assert CJK.search(text), f"{page}: a zh container without Chinese"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_reused_code_equals_its_source(notebook):
+    """Code reused from an earlier chapter is generated from its #@save cells, never pasted."""
+    for cell in code_cells(read(notebook)):
+        if "reuse" in tags(cell):
+            assert cell.source == reuse_source(cell.source), f"{notebook}: reuse cell is stale (run tools/nb.py sync)"
+            assert "hide-input" in tags(cell)
