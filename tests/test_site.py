@@ -192,6 +192,14 @@ def test_switcher_hides_and_shows_each_language(page):
     assert not page.errors, page.errors
 
 
+def test_markdown_pages_switch_too(page):
+    """.md pages use ```{container} lang-xx``` blocks (docutils would mangle tag_lang-xx)."""
+    page.open("index.html?lang=en")
+    assert all(page.visible("div.lang-en")) and not any(page.visible("div.lang-zh"))
+    page.page.click(".lang-switcher button[data-mode='zh']")
+    assert all(page.visible("div.lang-zh")) and not any(page.visible("div.lang-en"))
+
+
 def test_choice_persists_across_pages(page):
     page.open(f"{CHAPTER}.html?lang=zh")
     page.open("index.html")

@@ -185,8 +185,8 @@ MARKDOWN_PAGES = sorted(p.name for p in ROOT.glob("*.md") if p.name not in {"REA
 
 @pytest.mark.parametrize("page", MARKDOWN_PAGES)
 def test_markdown_pages_pair_their_languages(page):
-    """In .md pages prose sits in ```{container} tag_lang-en``` blocks, each followed by its Chinese twin."""
-    blocks = re.findall(r"```\{container\} tag_lang-(en|zh)\n(.*?)\n```", (ROOT / page).read_text(encoding="utf-8"), re.S)
+    """In .md pages prose sits in ```{container} lang-en``` blocks, each followed by its Chinese twin."""
+    blocks = re.findall(r"```\{container\} lang-(en|zh)\n(.*?)\n```", (ROOT / page).read_text(encoding="utf-8"), re.S)
     languages = [language for language, _ in blocks]
     assert languages == ["en", "zh"] * (len(languages) // 2), f"{page}: containers must alternate en, zh: {languages}"
     for language, text in blocks:
