@@ -10,13 +10,13 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: book test serve exercises clean
 
+# d2l 1.0.3 pins numpy==1.23.5, which has no wheel for Python >= 3.12 (d2l-en#2608, #2625).
+# d2l itself is pure Python and works with current numpy, pandas and matplotlib, so we install
+# it without its pins; requirements.txt lists what it really imports.
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
-	# d2l 1.0.3 pins numpy==1.23.5, which has no wheel for Python >= 3.12 (d2l-en#2608,
-	# #2625). d2l itself is pure Python and works with current numpy, pandas and
-	# matplotlib, so we install it without its pins; requirements.txt lists what it imports.
 	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3
 	touch $@
 

@@ -238,6 +238,45 @@ def test_page_has_no_errors_of_ours_and_no_broken_images(page, path):
     assert not page.errors, page.errors
 
 
+CONTRAST_JS = """
+(selector) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return Array.from(document.querySelectorAll(selector)).slice(0, 20).map((el) => {
+    const a = luminance(rgb(getComputedStyle(el).color)), b = luminance(background(el));
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_switcher_and_code_are_readable(browser, server, scheme):
+    """WCAG contrast ≥ 4.5 for the switcher's buttons and for code, in light and dark mode."""
+    opened = Page(browser, server)
+    try:
+        opened.context.add_init_script(f"localStorage.setItem('mode', '{scheme}')")
+        opened.open(f"{CHAPTER}.html?lang=en")
+        assert opened.page.get_attribute("html", "data-theme") == scheme
+        for selector in (".lang-switcher button", "div.cell_input pre", "div.cell_output pre"):
+            ratios = opened.page.evaluate(CONTRAST_JS, selector)
+            assert ratios and min(ratios) >= 4.5, f"{scheme}: {selector} contrast {min(ratios):.1f}"
+        opened.page.evaluate("window.scrollTo(0, 1500)")
+        shoot(opened, f"chapter-{scheme}")
+    finally:
+        opened.close()
+
+
 def test_switcher_is_reachable_on_a_phone(browser, server):
     phone = Page(browser, server, width=390, height=844)
     try:
