@@ -238,6 +238,31 @@ def test_page_has_no_errors_of_ours_and_no_broken_images(page, path):
     assert not page.errors, page.errors
 
 
+SEARCHES = {  # a query in each language → the page it must find
+    "循环神经网络": "chapters/01_rnn.html",
+    "recurrent": "chapters/01_rnn.html",
+    "困惑度": "chapters/01_rnn.html",
+    "注意力": "chapters/05_attention.html",
+    "attention": "chapters/05_attention.html",
+}
+
+
+@pytest.mark.parametrize("query", SEARCHES)
+def test_search_finds_chapters_in_both_languages(page, query):
+    expected = SEARCHES[query]
+    if not (HTML / expected).exists():
+        pytest.skip(f"{expected} is not written yet")
+    page.open("index.html")
+    box = page.page.locator("form.bd-search input[name='q']").first
+    if not box.is_visible():  # the theme hides the box behind a button on narrow screens
+        page.page.keyboard.press("Control+k")
+    box.fill(query)
+    box.press("Enter")
+    page.page.wait_for_selector("#search-results p.search-summary", timeout=20000)
+    found = page.page.eval_on_selector_all("#search-results li a", "as => as.map(a => a.getAttribute('href'))")
+    assert any(link.split("#")[0].endswith(expected) for link in found[:5]), f"{query!r} → {found[:5]}"
+
+
 CONTRAST_JS = """
 (selector) => {
   const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);

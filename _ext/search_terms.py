@@ -1,0 +1,38 @@
+"""Sphinx extension: teach the Chinese search index the book's terms.
+
+Sphinx indexes Chinese text with jieba, which splits "循环神经网络" into 循环 / 神经 / 网络 /
+神经网络, while the search box looks up what the reader typed as one word, so a search for a term
+of the book found nothing but the glossary entry. We give jieba the Chinese terms of the glossary
+(glossary/*.md) as a user dictionary: it then indexes each whole term as well as its parts.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def glossary_terms(srcdir: Path) -> list[str]:
+    terms = []
+    for path in sorted((srcdir / "glossary").glob("*.md")):
+        body = re.search(r"```\{glossary\}\n(.*?)\n```", path.read_text(encoding="utf-8"), re.S)
+        if body:
+            terms += [line.strip() for line in body.group(1).splitlines()
+                      if line.strip() and not line.startswith(" ") and CJK.search(line)]
+    return terms
+
+
+def write_dictionary(app):
+    path = Path(app.doctreedir) / "jieba_terms.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # jieba's user dictionary: "word frequency"; a high frequency keeps the whole term together
+    path.write_text("".join(f"{term.replace(' ', '')} 100000\n" for term in glossary_terms(Path(app.srcdir))),
+                    encoding="utf-8")
+    app.config.html_search_options = {**(app.config.html_search_options or {}), "dict": str(path)}
+
+
+def setup(app):
+    app.connect("builder-inited", write_dictionary)
+    return {"version": "1.0", "parallel_read_safe": True, "parallel_write_safe": True}
