@@ -231,10 +231,17 @@ def test_colab_link_points_at_the_notebook(page):
 
 
 @pytest.mark.parametrize("path", toc_pages())
-def test_page_has_no_errors_of_ours_and_no_broken_images(page, path):
-    page.open(f"{path}.html")
+def test_every_page_loads_cleanly_and_switches_language(page, path):
+    page.open(f"{path}.html?lang=en")
     page.page.wait_for_load_state("networkidle")
     assert not page.broken_images(), page.broken_images()
+    english, chinese = ".tag_lang-en, .lang-en", ".tag_lang-zh, .lang-zh"
+    if page.page.locator(chinese).count():  # a page with prose in both languages
+        assert not any(page.displayed(chinese)) and all(page.displayed(english))
+        page.page.click(".lang-switcher button[data-mode='zh']")
+        assert not any(page.displayed(english)) and all(page.displayed(chinese))
+    else:
+        assert path == "bibliography", f"{path} has no Chinese prose"
     assert not page.errors, page.errors
 
 
