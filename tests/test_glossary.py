@@ -43,6 +43,7 @@ def used_terms() -> dict[str, set[str]]:
     used: dict[str, set[str]] = {}
     for page, text in sources.items():
         for role in ROLE.findall(text):
+            role = re.sub(r"\s+", " ", role)  # a role may wrap across lines, as Sphinx allows
             target = re.search(r"<([^>]+)>$", role)
             used.setdefault((target.group(1) if target else role).strip().lower(), set()).add(page)
     return used
