@@ -17,9 +17,8 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 def glossary_terms(srcdir: Path) -> list[str]:
     terms = []
     for path in sorted((srcdir / "glossary").glob("*.md")):
-        body = re.search(r"```\{glossary\}\n(.*?)\n```", path.read_text(encoding="utf-8"), re.S)
-        if body:
-            terms += [line.strip() for line in body.group(1).splitlines()
+        for body in re.findall(r"```\{glossary\}\n(.*?)\n```", path.read_text(encoding="utf-8"), re.S):
+            terms += [line.strip() for line in body.splitlines()
                       if line.strip() and not line.startswith(" ") and CJK.search(line)]
     return terms
 

@@ -22,8 +22,9 @@ def entries() -> list[tuple[list[str], list[str]]]:
     """(terms, definition lines) for every glossary entry."""
     found = []
     for path in sorted((ROOT / "glossary").glob("*.md")):
-        body = re.search(r"```\{glossary\}\n(.*?)\n```", path.read_text(encoding="utf-8"), re.S).group(1)
-        for block in re.split(r"\n\s*\n(?=\S)", body.strip()):
+        bodies = re.findall(r"```\{glossary\}\n(.*?)\n```", path.read_text(encoding="utf-8"), re.S)
+        assert bodies, f"{path.name} has no glossary"
+        for block in (b for body in bodies for b in re.split(r"\n\s*\n(?=\S)", body.strip())):
             lines = [line for line in block.splitlines() if line.strip()]
             terms = [line.strip() for line in lines if not line.startswith(" ")]
             definition = [line.strip() for line in lines if line.startswith(" ")]
