@@ -118,6 +118,7 @@ class Page:
         self.base = base
         self.context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
         self.page = self.context.new_page()
+        self.page.set_default_timeout(120_000)  # generous: CI may share its two cores with nbval
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
