@@ -173,8 +173,9 @@ def robust(paths: list[str]) -> int:
         print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.0f} s on {env}; "
               f"{changed} cells print something else, {len(errors)} raised")
         for index, out in errors:
-            print(f"  cell {index}: {out.ename}: {out.evalue}")
-            print("    " + nb.cells[index].source.splitlines()[0])
+            where = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.traceback if "---->" in line]
+            print(f"  cell {index} ({nb.cells[index].source.splitlines()[0][:60]}): {out.ename}: {out.evalue}")
+            print("    " + (where[-1].strip().splitlines()[0] if where else "(no line)"))
         failures += len(errors)
     return failures
 
