@@ -1,9 +1,11 @@
 """Numbers one chapter quotes from another agree with what that chapter printed.
 
-Chapter 6 compares its Transformer with the models of Chapters 4 and 5 without retraining them: its
-`reported = {...}` dictionaries hold their held-out scores as literals. If Chapter 4 or 5 is re-run
-and its numbers change, the comparison table would silently go stale; this test reads the stored
-outputs of those chapters and fails first.
+Some chapters compare their models with those of earlier chapters without retraining them: a
+`reported = {...}` dictionary holds the earlier models' numbers as literals, each row named with
+the chapter it comes from ("… (第 4 章 Ch. 4)"). Chapter 3 quotes Chapter 2's RNN and GRU language
+models; Chapter 6 quotes the held-out scores of Chapters 4 and 5. If an earlier chapter is re-run
+and its numbers change, a comparison would silently go stale; this test reads the stored outputs of
+the quoted chapter and fails first.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import pytest
 from nb import code_cells
 
 ROOT = Path(__file__).resolve().parent.parent
-CH4, CH5 = "Ch. 4", "Ch. 5"
+QUOTING = ("03_lstm", "06_transformer")  # the chapters with `reported = {...}` tables
 
 
 def printed(chapter: str) -> str:
@@ -31,12 +33,12 @@ def printed(chapter: str) -> str:
 def number(pattern: str, text: str) -> float:
     found = re.findall(pattern, text)
     assert len(found) == 1, f"expected one match of {pattern!r}, found {found}"
-    return float(found[0])
+    return float(found[0].replace(",", ""))
 
 
-def quoted_tables() -> list[dict]:
-    """Every `reported = {...}` literal in Chapter 6's code cells."""
-    nb = nbformat.read(ROOT / "chapters" / "06_transformer.ipynb", as_version=4)
+def quoted_tables(chapter: str) -> list[dict]:
+    """Every `reported = {...}` literal in a chapter's code cells."""
+    nb = nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
     tables = []
     for cell in code_cells(nb):
         for node in ast.walk(ast.parse(cell.source)):
@@ -47,36 +49,43 @@ def quoted_tables() -> list[dict]:
 
 @functools.cache
 def source_of_truth() -> dict[tuple[str, str], float]:
-    """(chapter, metric) → the value that chapter printed (read once, not once per quoted number)."""
-    ch4, ch5 = printed("04_seq2seq"), printed("05_attention")
+    """(row name, metric) → the value the quoted chapter printed (each chapter read once)."""
+    ch2, ch4, ch5 = printed("02_gru"), printed("04_seq2seq"), printed("05_attention")
+    rnn2, gru2, seq4, att5 = "RNN (第 2 章 Ch. 2)", "GRU (第 2 章 Ch. 2)", "GRU seq2seq (第 4 章 Ch. 4)", "GRU + Bahdanau attention (第 5 章 Ch. 5)"
     return {
-        (CH4, "all"): number(r"(?m)^greedy\s+([\d.]+)\s+[\d.]+", ch4),               # EM dates, greedy
-        (CH4, "3 dates"): number(r"3 date\(s\): \d+ examples, exact match ([\d.]+)", ch4),
-        (CH4, "greedy"): number(r"(?m)^greedy\s+[\d.]+\s+([\d.]+)", ch4),             # BLEU fra, greedy
-        (CH4, "beam"): number(r"(?m)^beam k=4, α=0\.7\s+[\d.]+\s+([\d.]+)", ch4),      # BLEU fra, beam 4
-        (CH5, "all"): number(r"注意力 attention\s+: 精确匹配 exact match ([\d.]+)", ch5),
-        (CH5, "3 dates"): number(r"长输入 long inputs .*注意力 attention ([\d.]+)", ch5),
-        (CH5, "greedy"): number(r"注意力 attention\s+: BLEU greedy ([\d.]+)", ch5),
-        (CH5, "beam"): number(r"注意力 attention\s+: BLEU greedy [\d.]+, beam \(k = 4\) ([\d.]+)", ch5),
+        (rnn2, "parameters"): number(r"(?m)^RNN, 192 hiddens\s+([\d,]+)\s+[\d.]+", ch2),
+        (rnn2, "val_ppl"): number(r"(?m)^RNN, 192 hiddens\s+[\d,]+\s+([\d.]+)", ch2),
+        (gru2, "parameters"): number(r"(?m)^GRU, 192 hiddens\s+([\d,]+)\s+[\d.]+", ch2),
+        (gru2, "val_ppl"): number(r"(?m)^GRU, 192 hiddens\s+[\d,]+\s+([\d.]+)", ch2),
+        (seq4, "all"): number(r"(?m)^greedy\s+([\d.]+)\s+[\d.]+", ch4),               # EM dates, greedy
+        (seq4, "3 dates"): number(r"3 date\(s\): \d+ examples, exact match ([\d.]+)", ch4),
+        (seq4, "greedy"): number(r"(?m)^greedy\s+[\d.]+\s+([\d.]+)", ch4),             # BLEU fra, greedy
+        (seq4, "beam"): number(r"(?m)^beam k=4, α=0\.7\s+[\d.]+\s+([\d.]+)", ch4),      # BLEU fra, beam 4
+        (att5, "all"): number(r"注意力 attention\s+: 精确匹配 exact match ([\d.]+)", ch5),
+        (att5, "3 dates"): number(r"长输入 long inputs .*注意力 attention ([\d.]+)", ch5),
+        (att5, "greedy"): number(r"注意力 attention\s+: BLEU greedy ([\d.]+)", ch5),
+        (att5, "beam"): number(r"注意力 attention\s+: BLEU greedy [\d.]+, beam \(k = 4\) ([\d.]+)", ch5),
     }
 
 
-def quotes() -> list[tuple[str, str, float]]:
+def quotes() -> list[tuple[str, str, str, float]]:
+    """(quoting chapter, row name, metric, quoted value) for every quoted number."""
     rows = []
-    for table in quoted_tables():
-        for name, row in table.items():
-            chapter = CH4 if CH4 in name else CH5 if CH5 in name else None
-            assert chapter, f"Chapter 6 quotes {name!r}: say which chapter it comes from"
-            rows += [(chapter, metric, value) for metric, value in row.items() if metric != "updates"]
+    for chapter in QUOTING:
+        for table in quoted_tables(chapter):
+            for name, row in table.items():
+                assert re.search(r"Ch\. \d", name), f"{chapter} quotes {name!r}: say which chapter it comes from"
+                rows += [(chapter, name, metric, value) for metric, value in row.items() if metric != "updates"]
     return rows
 
 
-def test_chapter_6_quotes_both_tables():
-    metrics = {(chapter, metric) for chapter, metric, _ in quotes()}
-    assert metrics == set(source_of_truth()), metrics ^ set(source_of_truth())
+def test_every_source_number_is_quoted_and_every_quote_has_a_source():
+    quoted = {(name, metric) for _, name, metric, _ in quotes()}
+    assert quoted == set(source_of_truth()), quoted ^ set(source_of_truth())
 
 
-@pytest.mark.parametrize("chapter, metric, value", quotes())
-def test_quoted_number_matches_the_chapter(chapter, metric, value):
-    truth = source_of_truth()[chapter, metric]
-    assert round(truth, 3) == value, f"Chapter 6 quotes {chapter} {metric} = {value}, but {chapter} printed {truth}"
+@pytest.mark.parametrize("chapter, name, metric, value", quotes())
+def test_quoted_number_matches_the_chapter(chapter, name, metric, value):
+    truth = source_of_truth()[name, metric]
+    digits = 0 if metric == "parameters" else 2 if metric == "val_ppl" else 3
+    assert round(truth, digits) == value, f"{chapter} quotes {name} {metric} = {value}, but that chapter printed {truth}"

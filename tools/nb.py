@@ -167,6 +167,9 @@ def robust(paths: list[str]) -> int:
             finally:
                 for key, value in saved.items():
                     os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
+        kept = ROOT / "_build" / "robust" / f"{path.parent.name}__{path.name}"   # to read the other path's numbers
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        write(nb, kept)
         errors = [(i, out) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
                   for out in cell.outputs if out.output_type == "error"]
         changed = sum(1 for cell, old in zip(code_cells(nb), stored, strict=True) if cell.outputs != old)
