@@ -59,9 +59,11 @@ def quoted_tables(chapter: str) -> list[dict]:
 def source_of_truth() -> dict[tuple[str, str], float]:
     """(row name, metric) → the value the quoted chapter printed (each chapter read once)."""
     ch2, ch3, ch4, ch5 = printed("02_gru"), printed("03_lstm"), printed("04_seq2seq"), printed("05_attention")
-    rnn2, gru2, seq4, att5 = "RNN (第 2 章 Ch. 2)", "GRU (第 2 章 Ch. 2)", "GRU seq2seq (第 4 章 Ch. 4)", "GRU + Bahdanau attention (第 5 章 Ch. 5)"
+    rnn2, gru2 = "RNN (第 2 章 Ch. 2)", "GRU (第 2 章 Ch. 2)"
+    seq4, att5 = "GRU seq2seq (第 4 章 Ch. 4)", "GRU + Bahdanau attention (第 5 章 Ch. 5)"
     memory = {(f"{kind}, seed {seed} (第 3 章 Ch. 3)", "accuracy"): row_of_numbers(f"{kind}, seed {seed}", ch3)
-              for kind in ("LSTM", "GRU") for seed in (0, 1)}
+              for kind in ("LSTM", "GRU")
+              for seed in (0, 1)}
     return {
         **memory,
         (rnn2, "parameters"): number(r"(?m)^RNN, 192 hiddens\s+([\d,]+)\s+[\d.]+", ch2),
