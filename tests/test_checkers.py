@@ -5,7 +5,9 @@ the checker cell, then feed every checker:
 - the solution (its exercise cell as written): must print ✓;
 - the generated stub: must raise NotImplementedError after printing ✗;
 - generic bad answers (None, a string, NaN, a wrong shape, an int tensor, an exception);
-- the chapter's plausible wrong answers from tests/wrong_answers/chNN.py.
+- the chapter's plausible wrong answers from tests/wrong_answers/chNN.py (`WRONG`);
+- right answers written differently from the solution (float64, NumPy numbers...): `RIGHT` there,
+  which must print ✓.
 A rejection is a printed ✗ (and no ✓) with no exception: never a traceback, never a pass.
 """
 
@@ -55,9 +57,10 @@ def run(source: str, namespace: dict) -> str:
     return buffer.getvalue()
 
 
-def wrong_answers(notebook: str) -> dict:
+def answer_set(notebook: str, kind: str) -> dict:
+    """`WRONG` or `RIGHT` of tests/wrong_answers/chNN.py: {checker name: [functions]}."""
     number = Path(notebook).name.split("_")[0]
-    return importlib.import_module(f"wrong_answers.ch{number}").WRONG
+    return getattr(importlib.import_module(f"wrong_answers.ch{number}"), kind, {})
 
 
 def checkers(namespace: dict) -> dict:
@@ -88,7 +91,13 @@ def raises_error(*args, **kwargs):
     raise ValueError("a bug in the reader's code")
 
 
-GENERIC_BAD = [returns_none, returns_string, returns_nan, returns_wrong_shape, returns_int_tensor, raises_error]
+def subtracts_bool_mask(*args, **kwargs):
+    """PyTorch raises NotImplementedError, with a message, for `1 - mask` on a bool tensor: a bug, not the stub."""
+    return 1 - torch.tensor([True, False])
+
+
+GENERIC_BAD = [returns_none, returns_string, returns_nan, returns_wrong_shape, returns_int_tensor, raises_error,
+               subtracts_bool_mask]
 
 
 @pytest.fixture(scope="module", params=SOLUTIONS)
@@ -139,9 +148,20 @@ def test_generic_bad_answers_are_rejected(chapter):
 
 def test_plausible_wrong_answers_are_rejected(chapter):
     notebook, namespace = chapter
-    wrong = wrong_answers(notebook)
+    wrong = answer_set(notebook, "WRONG")
     assert set(wrong) == set(checkers(namespace)), f"{notebook}: wrong answers must cover every checker"
     for name, answers in wrong.items():
         assert len(answers) >= 2, f"{notebook} {name}: at least two plausible wrong answers"
         for answer in answers:
             assert_rejected(namespace[name], answer, f"{notebook} {name} ← {answer.__name__}")
+
+
+def test_right_answers_written_differently_pass(chapter):
+    notebook, namespace = chapter
+    for name, right in answer_set(notebook, "RIGHT").items():
+        for answer in right:
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                namespace[name](answer)
+            printed = buffer.getvalue()
+            assert "✓" in printed and "✗" not in printed, f"{notebook} {name} ← {answer.__name__}: a right answer fails: {printed!r}"

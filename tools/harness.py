@@ -1,6 +1,7 @@
 # 练习检查工具 · Exercise checking toolkit — the same cell in every exercises/solutions notebook
 # Each chapter's `check_*` functions (in the next, hidden cell) are built from these pieces.
 import math
+import numbers
 
 import torch
 
@@ -13,10 +14,15 @@ def run_check(title, test):
     """Run `test()` and print a bilingual verdict: ✓ passed, or ✗ and what is wrong.
 
     Nothing is returned, so the cell shows only the verdict. A stub's NotImplementedError is
-    re-raised so that an unfinished exercise stops the notebook."""
+    re-raised so that an unfinished exercise stops the notebook. The stub raises the bare class;
+    PyTorch raises NotImplementedError too, with a message (`1 - mask` on a bool tensor, softmax
+    of an integer tensor): that is the reader's code failing, not an unfinished exercise."""
     try:
         test()
-    except NotImplementedError:
+    except NotImplementedError as error:
+        if error.args:
+            print(f"✗ {title}: 你的代码出错 / your code raised NotImplementedError: {error}")
+            return
         print(f"✗ {title}: 尚未完成，请替换 raise NotImplementedError / not done yet: replace the raise NotImplementedError")
         raise NotImplementedError(title) from None
     except CheckFailed as failure:
@@ -58,10 +64,10 @@ def expect_close(value, expected, atol=1e-5, what="输出 / output"):
 
 
 def expect_number(value, what="输出 / output"):
-    """A finite real number: a Python number or a one-element tensor."""
+    """A finite real number: a Python or NumPy number, or a one-element tensor."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise CheckFailed(f"{what} 应为一个数，实际为 {type(value).__name__} / {what} should be a number, not {type(value).__name__}")
     if not math.isfinite(value):
         raise CheckFailed(f"{what} 是 {value} / {what} is {value}")

@@ -183,3 +183,13 @@ WRONG = {
     "check_classify_last_state": [classify_final_padded_state, classify_batch_first_indexing, classify_mean_over_steps,
                                   classify_off_by_one],
 }
+
+# ---------------------------------------------------------------- right answers written differently: must pass
+
+
+def gru_from_rnn_in_float64(rnn):
+    """A right GRU (update gate pinned to 0, reset gate to 1) in float64."""
+    return _rnn_inside_gru(rnn, reset_bias=40.0, update_bias=-40.0).double()
+
+
+RIGHT = {"check_gru_from_rnn": [gru_from_rnn_in_float64]}

@@ -200,3 +200,15 @@ WRONG = {
     "check_bidirectional_features": [features_without_packing, features_at_last_real_step, features_first_layer,
                                      features_backward_first],
 }
+
+# ---------------------------------------------------------------- right answers written differently: must pass
+
+
+def features_in_float64(lstm, X, lengths):
+    """Right features (packed, last layer, forward then backward), returned in float64."""
+    packed = torch.nn.utils.rnn.pack_padded_sequence(X, lengths, enforce_sorted=False)
+    _, (h_n, _) = lstm(packed)
+    return torch.cat([h_n[-2], h_n[-1]], dim=-1).double()
+
+
+RIGHT = {"check_bidirectional_features": [features_in_float64]}

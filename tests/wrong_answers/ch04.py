@@ -3,6 +3,7 @@
 import collections
 import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -155,7 +156,7 @@ def _lp(length, alpha):
     return ((5 + length) / 6) ** alpha
 
 
-def _beam(step_log_probs, bos, eos, k, max_steps, alpha):
+def _beam(step_log_probs, bos, eos, k, max_steps, alpha, eos_counts=True, live_compete=True):
     alive, finished = [(0.0, [])], []
     for step in range(1, max_steps + 1):
         extensions = sorted(((s + lp, ids, t) for s, ids in alive for t, lp in enumerate(step_log_probs([bos] + ids).tolist())),
@@ -164,12 +165,12 @@ def _beam(step_log_probs, bos, eos, k, max_steps, alpha):
         for rank, (s, ids, t) in enumerate(extensions[:2 * k]):
             if t == eos:
                 if rank < k and len(finished) < k and s > -math.inf:
-                    finished.append((s / _lp(step, alpha), ids))
+                    finished.append((s / _lp(step if eos_counts else step - 1, alpha), ids))
             elif len(alive) < k:
                 alive.append((s, ids + [t]))
         if len(finished) >= k:
             break
-    if len(finished) < k:
+    if len(finished) < k and (live_compete or not finished):
         finished += [(s / _lp(len(ids), alpha), ids) for s, ids in alive]
     return max(finished, key=lambda f: f[0])[1]
 
@@ -209,6 +210,16 @@ def beam_greedy(step_log_probs, bos, eos, beam_size, max_steps, alpha):
     return ids
 
 
+def beam_length_without_eos(step_log_probs, bos, eos, beam_size, max_steps, alpha):
+    """Normalises a finished hypothesis by its length without the <eos>."""
+    return _beam(step_log_probs, bos, eos, beam_size, max_steps, alpha, eos_counts=False)
+
+
+def beam_drops_live_at_limit(step_log_probs, bos, eos, beam_size, max_steps, alpha):
+    """At the step limit, picks among the finished hypotheses only (the live ones only if none finished)."""
+    return _beam(step_log_probs, bos, eos, beam_size, max_steps, alpha, live_compete=False)
+
+
 def beam_returns_eos(step_log_probs, bos, eos, beam_size, max_steps, alpha):
     """Right search, but returns the <eos> token as part of the output."""
     return _beam(step_log_probs, bos, eos, beam_size, max_steps, alpha) + [eos]
@@ -220,5 +231,34 @@ WRONG = {
     "check_beam_step": [step_ignores_scores, step_best_per_hypothesis, step_wrong_unravel, step_unsorted],
     "check_corpus_bleu": [bleu_no_clipping, bleu_no_brevity_penalty, bleu_sentence_average, bleu_brevity_inverted,
                           bleu_brevity_always],
-    "check_beam_search": [beam_no_normalisation, beam_keeps_finished, beam_greedy, beam_returns_eos],
+    "check_beam_search": [beam_no_normalisation, beam_keeps_finished, beam_greedy, beam_returns_eos, beam_length_without_eos,
+                          beam_drops_live_at_limit],
+}
+
+# ---------------------------------------------------------------- right answers written differently: must pass
+
+
+def step_in_float64(scores, log_probs, k):
+    """A right beam step that computes in float64."""
+    totals = scores.double()[:, None] + log_probs.double()
+    new_scores, flat = totals.reshape(-1).topk(k)
+    return new_scores, flat // log_probs.shape[1], flat % log_probs.shape[1]
+
+
+def bleu_as_numpy_float32(candidates, references):
+    """A right BLEU returned as a NumPy float32."""
+    return np.float32(_bleu(candidates, references))
+
+
+def beam_returns_tensor_ids(step_log_probs, bos, eos, beam_size, max_steps, alpha):
+    """A right search that returns a list of one-element tensors and calls the model with a tensor prefix."""
+    def model(prefix):
+        return step_log_probs(torch.tensor(prefix))
+    return [torch.tensor(i) for i in _beam(model, bos, eos, beam_size, max_steps, alpha)]
+
+
+RIGHT = {
+    "check_beam_step": [step_in_float64],
+    "check_corpus_bleu": [bleu_as_numpy_float32],
+    "check_beam_search": [beam_returns_tensor_ids],
 }

@@ -147,13 +147,56 @@ def mha_no_output_projection(X, W_q, W_k, W_v, W_o, num_heads):
                 merge=lambda H: H.transpose(1, 2).reshape(batch, steps, d), project_out=False)
 
 
+def masked_softmax_nan_to_zero(scores, valid_lens):
+    """Masks with −∞, then turns the NaN of an empty row into 0: that row's weights sum to 0, not 1."""
+    keep = torch.arange(scores.shape[-1]) < valid_lens[:, None, None]
+    return torch.softmax(scores.masked_fill(~keep, -math.inf), dim=-1).nan_to_num(0.0)
+
+
+def attention_calls_pytorch(queries, keys, values):
+    """Right values, but calls the function the exercise asks to write."""
+    return torch.nn.functional.scaled_dot_product_attention(queries, keys, values)
+
+
+def additive_loop_over_pairs(queries, keys, W_q, W_k, w_v):
+    """Right values, but one (query, key) pair at a time: the exercise asks for broadcasting."""
+    return torch.stack([torch.stack([torch.tanh(queries[:, i] @ W_q + keys[:, j] @ W_k) @ w_v for j in range(keys.shape[1])], -1)
+                        for i in range(queries.shape[1])], 1)
+
+
+def mha_loop_over_heads(X, W_q, W_k, W_v, W_o, num_heads):
+    """Right values, but a loop over the heads: the exercise asks for reshape and transpose."""
+    size = X.shape[-1] // num_heads
+    Q, K, V = X @ W_q, X @ W_k, X @ W_v
+    heads = []
+    for i in range(num_heads):
+        cols = slice(i * size, (i + 1) * size)
+        weights = torch.softmax(Q[..., cols] @ K[..., cols].transpose(-2, -1) / math.sqrt(size), dim=-1)
+        heads.append(weights @ V[..., cols])
+    return torch.cat(heads, dim=-1) @ W_o
+
+
 WRONG = {
     "check_masked_softmax": [masked_softmax_one_too_many, masked_softmax_one_too_few, masked_softmax_fill_zero,
                              masked_softmax_over_queries, masked_softmax_minus_inf, masked_softmax_zero_after,
-                             masked_softmax_in_place],
+                             masked_softmax_in_place, masked_softmax_nan_to_zero],
     "check_attention": [attention_no_scale, attention_divide_by_d, attention_scale_by_value_size,
-                        attention_softmax_over_queries, attention_transpose_1_2],
-    "check_additive_scores": [additive_no_tanh, additive_tanh_after_w_v, additive_keys_first, additive_swapped_projections],
+                        attention_softmax_over_queries, attention_transpose_1_2, attention_calls_pytorch],
+    "check_additive_scores": [additive_no_tanh, additive_tanh_after_w_v, additive_keys_first, additive_swapped_projections,
+                              additive_loop_over_pairs],
     "check_multi_head_attention": [mha_split_without_transpose, mha_merge_without_transpose, mha_scale_by_model_width,
-                                   mha_no_output_projection],
+                                   mha_no_output_projection, mha_loop_over_heads],
 }
+
+# ---------------------------------------------------------------- right answers written differently: must pass
+
+
+def additive_one_statement_over_lines(queries, keys, W_q, W_k, w_v):
+    """Right, broadcast, written as one statement over several lines (each instruction runs once: no loop)."""
+    return torch.tanh(
+        (queries @ W_q).unsqueeze(2)
+        + (keys @ W_k).unsqueeze(1)
+    ) @ w_v
+
+
+RIGHT = {"check_additive_scores": [additive_one_statement_over_lines]}

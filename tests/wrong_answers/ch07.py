@@ -206,6 +206,16 @@ def mask_global_rng(ids, generator, vocab_size, mask_id, num_special, p=0.15):
     return inputs, torch.where(chosen, ids, -100)
 
 
+def mask_random_skips_first_ordinary(ids, generator, vocab_size, mask_id, num_special, p=0.15):
+    """Right split, but random replacements start one id too late: the first ordinary token is never drawn."""
+    chosen = (torch.rand(ids.shape, generator=generator) < p) & (ids >= num_special)
+    action = torch.rand(ids.shape, generator=generator)
+    random_ids = torch.randint(num_special + 1, vocab_size, ids.shape, generator=generator)
+    inputs = torch.where(chosen & (action < 0.8), mask_id, ids)
+    inputs = torch.where(chosen & (action >= 0.8) & (action < 0.9), random_ids, inputs)
+    return inputs, torch.where(chosen, ids, -100)
+
+
 def mask_in_place(ids, generator, vocab_size, mask_id, num_special, p=0.15):
     """Right rule, but corrupts the caller's ids in place and returns them."""
     labels = ids.clone()
@@ -220,5 +230,5 @@ WRONG = {
     "check_position_ids": [positions_ignore_padding, positions_from_one, positions_pads_keep_count, positions_roberta_offset],
     "check_wordpiece": [wordpiece_shortest_first, wordpiece_no_prefix, wordpiece_partial_unk, wordpiece_longest_from_end],
     "check_mask_tokens": [mask_split_swapped, mask_split_no_unchanged, mask_all, mask_labels_everywhere, mask_chooses_specials,
-                          mask_random_from_whole_vocab, mask_global_rng, mask_in_place],
+                          mask_random_from_whole_vocab, mask_global_rng, mask_in_place, mask_random_skips_first_ordinary],
 }
