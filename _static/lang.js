@@ -79,6 +79,28 @@
     }
   }
 
+  /* The theme's own labels are English only; like the book's titles, they become bilingual. */
+  var THEME_LABELS = {
+    "Show code cell source": "显示代码 · Show code cell source",
+    "Hide code cell source": "隐藏代码 · Hide code cell source",
+    "Show code cell outputs": "显示输出 · Show code cell outputs",
+    "Hide code cell outputs": "隐藏输出 · Hide code cell outputs",
+    "Contents": "目录 · Contents",
+  };
+
+  function translateThemeLabels() {
+    var holders = document.querySelectorAll("summary .collapsed, summary .expanded, .page-toc.tocsection, #jb-print-toc h2");
+    for (var i = 0; i < holders.length; i++) {
+      var children = holders[i].childNodes;
+      for (var j = 0; j < children.length; j++) {
+        var text = children[j];
+        if (text.nodeType !== Node.TEXT_NODE) { continue; }
+        var label = THEME_LABELS[text.nodeValue.trim()];
+        if (label) { text.nodeValue = text.nodeValue.replace(text.nodeValue.trim(), label); }
+      }
+    }
+  }
+
   function init() {
     var host = document.querySelector(".article-header-buttons");
     var switcher = buildSwitcher();
@@ -89,6 +111,7 @@
       document.body.appendChild(switcher);
     }
     tagTocEntries();
+    translateThemeLabels();
   }
 
   if (document.readyState === "loading") {

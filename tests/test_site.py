@@ -212,6 +212,13 @@ def test_choice_persists_across_pages(page):
     assert not any(page.visible("p.tag_lang-zh"))
 
 
+def test_theme_labels_are_bilingual(page):
+    page.open(f"{CHAPTER}.html?lang=zh")
+    assert "目录 · Contents" in page.page.inner_text(".page-toc.tocsection")
+    folded = page.page.locator("details.hide summary .collapsed").first
+    assert folded.inner_text().strip() == "显示代码 · Show code cell source"
+
+
 def test_hidden_headings_leave_on_this_page(page):
     page.open(f"{CHAPTER}.html?lang=en")
     toc = "#pst-page-toc-nav .toc-entry > a.nav-link"
