@@ -131,11 +131,16 @@ def test_every_checker_is_exercised(chapter):
     assert used == set(checkers(namespace)), f"{notebook}: checkers without exercise or the reverse"
 
 
-def assert_rejected(check, answer, label):
+def verdict(check, answer) -> str:
+    """What check(answer) prints."""
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
         check(answer)
-    printed = buffer.getvalue()
+    return buffer.getvalue()
+
+
+def assert_rejected(check, answer, label):
+    printed = verdict(check, answer)
     assert "✗" in printed and "✓" not in printed, f"{label}: not rejected; printed {printed!r}"
 
 
@@ -160,8 +165,5 @@ def test_right_answers_written_differently_pass(chapter):
     notebook, namespace = chapter
     for name, right in answer_set(notebook, "RIGHT").items():
         for answer in right:
-            buffer = io.StringIO()
-            with contextlib.redirect_stdout(buffer):
-                namespace[name](answer)
-            printed = buffer.getvalue()
+            printed = verdict(namespace[name], answer)
             assert "✓" in printed and "✗" not in printed, f"{notebook} {name} ← {answer.__name__}: a right answer fails: {printed!r}"

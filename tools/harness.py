@@ -63,6 +63,14 @@ def expect_close(value, expected, atol=1e-5, what="输出 / output"):
                           f"{what} has wrong values: off by up to {gap:.3g} (tolerance {atol:g})")
 
 
+def type_name(value, belongs):
+    """The type of `value`, and for a list or tuple the types of its elements that fail `belongs`: 'list[Tensor]'."""
+    name = type(value).__name__
+    if isinstance(value, (list, tuple)):
+        name += "[" + ", ".join(sorted({type(element).__name__ for element in value if not belongs(element)})) + "]"
+    return name
+
+
 def expect_number(value, what="输出 / output"):
     """A finite real number: a Python or NumPy number, or a one-element tensor."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
