@@ -86,10 +86,13 @@
     "Show code cell outputs": "显示输出 · Show code cell outputs",
     "Hide code cell outputs": "隐藏输出 · Hide code cell outputs",
     "Contents": "目录 · Contents",
+    "Search": "搜索 · Search",
   };
+  var THEME_PLACEHOLDERS = {"Search this book...": "搜索本书… · Search this book..."};
 
   function translateThemeLabels() {
-    var holders = document.querySelectorAll("summary .collapsed, summary .expanded, .page-toc.tocsection, #jb-print-toc h2");
+    var holders = document.querySelectorAll(
+      "summary .collapsed, summary .expanded, .page-toc.tocsection, #jb-print-toc h2, .search-button__default-text");
     for (var i = 0; i < holders.length; i++) {
       var children = holders[i].childNodes;
       for (var j = 0; j < children.length; j++) {
@@ -97,6 +100,14 @@
         if (text.nodeType !== Node.TEXT_NODE) { continue; }
         var label = THEME_LABELS[text.nodeValue.trim()];
         if (label) { text.nodeValue = text.nodeValue.replace(text.nodeValue.trim(), label); }
+      }
+    }
+    var fields = document.querySelectorAll("input[placeholder]");
+    for (var k = 0; k < fields.length; k++) {
+      var placeholder = THEME_PLACEHOLDERS[fields[k].getAttribute("placeholder")];
+      if (placeholder) {
+        fields[k].setAttribute("placeholder", placeholder);
+        fields[k].setAttribute("aria-label", placeholder);
       }
     }
   }

@@ -217,6 +217,9 @@ def test_theme_labels_are_bilingual(page):
     assert "目录 · Contents" in page.page.inner_text(".page-toc.tocsection")
     folded = page.page.locator("details.hide summary .collapsed").first
     assert folded.inner_text().strip() == "显示代码 · Show code cell source"
+    assert page.page.locator(".search-button__default-text").first.inner_text().strip() == "搜索 · Search"
+    placeholders = page.page.eval_on_selector_all("input[placeholder]", "fields => fields.map(f => f.placeholder)")
+    assert "搜索本书… · Search this book..." in placeholders and "Search this book..." not in placeholders
 
 
 def test_hidden_headings_leave_on_this_page(page):
