@@ -233,6 +233,18 @@ def test_hidden_headings_leave_on_this_page(page):
     assert not any(page.displayed(f"{toc}.tag_lang-en")) and all(page.displayed(f"{toc}.tag_lang-zh"))
 
 
+def test_subsections_stay_in_on_this_page_while_scrolling(page):
+    """Scrolled to 6.6.3, the English contents still list 6.6.1 and 6.6.2 (they vanished when a
+    section and its first subsection shared a cell: test_structure checks the cells)."""
+    page.open("chapters/06_transformer.html?lang=en")
+    page.page.evaluate("document.getElementById('tf-fra-en').scrollIntoView()")
+    page.page.wait_for_timeout(500)  # the theme's scroll spy marks the visible section
+    toc = "#pst-page-toc-nav .toc-entry > a.nav-link.tag_lang-en"
+    shown = [link.inner_text().strip() for link in page.page.locator(toc).all() if link.is_visible()]
+    expected = ["6.6.1 The warm-up schedule", "6.6.2 Dates", "6.6.3 English → French"]
+    assert all(title in shown for title in expected), f"on this page shows {shown}"
+
+
 def test_colab_link_points_at_the_notebook(page):
     page.open(f"{CHAPTER}.html")
     links = page.page.eval_on_selector_all("a[href*='colab.research.google.com']", "as => as.map(a => a.href)")

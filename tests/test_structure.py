@@ -98,6 +98,17 @@ def test_language_cells_come_in_pairs(notebook):
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_a_language_cell_starts_at_most_one_section(notebook):
+    """A section and its first subsection in one cell put the other language's section heading
+    between the subsections, so the page's contents nest 'x.y.2' under the hidden 'x.y' of the
+    other language and lose 'x.y.1' from view when the reader scrolls past it."""
+    for i, cell in enumerate(read(notebook).cells):
+        if {"lang-en", "lang-zh"} & set(tags(cell)):
+            headings = [line for line in cell.source.splitlines() if HEADING.match(line)]
+            assert len(headings) <= 1, f"{notebook} cell {i}: split {headings} into one cell (pair) each"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_each_language_cell_is_in_its_language(notebook):
     for i, cell in enumerate(read(notebook).cells):
         text = re.sub(r"`[^`]*`|\$[^$]*\$|\([^)]*\)=", "", cell.source)  # code, math and labels are neutral
