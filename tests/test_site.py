@@ -120,6 +120,8 @@ class Page:
         self.page = self.context.new_page()
         self.page.set_default_timeout(120_000)  # generous: CI may share its two cores with nbval
         self.errors: list[str] = []
+        self.external: list[str] = []  # requests to any other server: the site must load nothing from one
+        self.page.on("request", self._request)
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         self.page.on("requestfailed", self._request_failed)
@@ -127,6 +129,10 @@ class Page:
 
     def _ours(self, url: str) -> bool:
         return urlparse(url).netloc == urlparse(self.base).netloc
+
+    def _request(self, request):
+        if urlparse(request.url).scheme in ("http", "https", "ws", "wss") and not self._ours(request.url):
+            self.external.append(request.url)
 
     def _console(self, message):
         if message.type == "error" and self._ours(message.location.get("url", "")):
@@ -266,6 +272,26 @@ def test_every_page_loads_cleanly_and_switches_language(page, path):
     else:
         assert path == "bibliography", f"{path} has no Chinese prose"
     assert not page.errors, page.errors
+    assert not page.external, f"{path} loads from other servers: {page.external}"
+
+
+EXTERNAL_REFERENCE = re.compile(
+    r"""<(?:script|link|img|iframe|source|video|audio)\b[^>]*\b(?:src|href)=["'](?:https?:)?//[^"']+["']"""
+    r"""|@import\s+(?:url\()?["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//""", re.I)
+
+
+def test_built_pages_reference_no_external_script_style_or_font(build):
+    """Readers without access to a CDN (or offline) get the whole site: every script, stylesheet,
+    font and image is served with it. Links (<a href>) to other sites are fine; what a page loads is
+    not. The browser test above also records every request a page makes."""
+    found = []
+    for path in sorted(HTML.rglob("*")):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            tags = [match.group(0) for match in EXTERNAL_REFERENCE.finditer(text)]
+            tags = [tag for tag in tags if not re.search(r"""<link\b[^>]*\brel=["'](?:canonical|alternate)""", tag)]
+            found += [f"{path.relative_to(HTML)}: {tag[:120]}" for tag in tags]
+    assert not found, "\n".join(found[:20])
 
 
 SEARCHES = {  # a query in each language → the page it must find

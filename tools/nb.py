@@ -3,7 +3,7 @@
     python tools/nb.py exercises          # regenerate exercises/ from solutions/
     python tools/nb.py sync [NOTEBOOK...] # write the standard and the reuse cells (into every notebook)
     python tools/nb.py run NOTEBOOK...    # execute in place, top to bottom, as the tests do
-    python tools/nb.py robust NOTEBOOK... # re-run on another floating-point path: do the asserts hold?
+    python tools/nb.py robust NOTEBOOK... # re-run on two other paths (below): do the asserts hold?
 
 A solutions notebook is the single source of an exercise set.  Its code cells mark
 answers with ``### BEGIN SOLUTION`` / ``### END SOLUTION``; markdown cells that explain a
@@ -48,6 +48,14 @@ RUN_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"
 # Another floating-point path for `nb.py robust`: the claims a chapter asserts must not depend
 # on the last bits of one machine's kernels (readers run the notebooks on other machines, Colab).
 OTHER_FLOAT_PATH = {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_CBWR": "COMPATIBLE"}
+# The paths `nb.py robust` runs: each is (variables to set, variables to unset). "other" is the pinned
+# run on another floating-point path; "readers" is how a reader runs a notebook (Colab, a laptop):
+# none of RUN_ENV, so PyTorch's default thread count (intra-op parallel sums in another order) and the
+# kernels it picks for the CPU it finds.
+ROBUST_PATHS = {
+    "other": ({**RUN_ENV, **OTHER_FLOAT_PATH}, ()),
+    "readers": ({"PYTHONHASHSEED": "0"}, tuple(key for key in RUN_ENV if key != "PYTHONHASHSEED")),
+}
 
 
 def notebooks(folder: str) -> list[Path]:
@@ -139,47 +147,50 @@ def sync_standard_cells(only: list[str] | None = None) -> None:
             write(nb, path)
 
 
-def robust(paths: list[str]) -> int:
-    """Run each notebook on another floating-point path (OTHER_FLOAT_PATH), in a scratch copy next
-    to the data, and report every cell that raised: an assert that fails there states a claim that
-    holds only on one machine's rounding. The stored outputs are not touched; outputs that merely
-    differ are counted, not reported (they are expected to)."""
+def robust(paths: list[str], names: tuple[str, ...] = tuple(ROBUST_PATHS)) -> int:
+    """Run each notebook on the paths of ROBUST_PATHS, in a scratch copy next to the data, and report
+    every cell that raised: an assert that fails there states a claim that holds only on one machine's
+    rounding, or only with one thread. The stored outputs are not touched; outputs that merely differ
+    are counted, not reported (they are expected to)."""
     import shutil
     import tempfile
 
     from nbclient import NotebookClient
 
-    env = {**RUN_ENV, **OTHER_FLOAT_PATH}
     failures = 0
     for name in paths:
         path = Path(name).resolve()
-        nb = nbformat.read(path, as_version=4)
-        stored = [copy.deepcopy(cell.outputs) for cell in code_cells(nb)]
-        with tempfile.TemporaryDirectory() as scratch:
-            (Path(scratch) / "notebook").mkdir()
-            shutil.copytree(ROOT / "data", Path(scratch) / "data")
-            saved = {key: os.environ.get(key) for key in env}
-            os.environ.update(env)
-            start = time.perf_counter()
-            try:
-                NotebookClient(nb, timeout=1200, kernel_name="python3", allow_errors=True,
-                               resources={"metadata": {"path": str(Path(scratch) / "notebook")}}).execute()
-            finally:
-                for key, value in saved.items():
-                    os.environ.pop(key) if value is None else os.environ.__setitem__(key, value)
-        kept = ROOT / "_build" / "robust" / f"{path.parent.name}__{path.name}"   # to read the other path's numbers
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        write(nb, kept)
-        errors = [(i, out) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
-                  for out in cell.outputs if out.output_type == "error"]
-        changed = sum(1 for cell, old in zip(code_cells(nb), stored, strict=True) if cell.outputs != old)
-        print(f"{path.relative_to(ROOT)}: {time.perf_counter() - start:.0f} s on {env}; "
-              f"{changed} cells print something else, {len(errors)} raised")
-        for index, out in errors:
-            where = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.traceback if "---->" in line]
-            print(f"  cell {index} ({nb.cells[index].source.splitlines()[0][:60]}): {out.ename}: {out.evalue}")
-            print("    " + (where[-1].strip().splitlines()[0] if where else "(no line)"))
-        failures += len(errors)
+        for path_name in names:
+            env, unset = ROBUST_PATHS[path_name]
+            nb = nbformat.read(path, as_version=4)
+            stored = [copy.deepcopy(cell.outputs) for cell in code_cells(nb)]
+            with tempfile.TemporaryDirectory() as scratch:
+                (Path(scratch) / "notebook").mkdir()
+                shutil.copytree(ROOT / "data", Path(scratch) / "data")
+                saved = {key: os.environ.get(key) for key in (*env, *unset)}
+                os.environ.update(env)
+                for key in unset:
+                    os.environ.pop(key, None)
+                start = time.perf_counter()
+                try:
+                    NotebookClient(nb, timeout=1200, kernel_name="python3", allow_errors=True,
+                                   resources={"metadata": {"path": str(Path(scratch) / "notebook")}}).execute()
+                finally:
+                    for key, value in saved.items():
+                        os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
+            kept = ROOT / "_build" / "robust" / path_name / f"{path.parent.name}__{path.name}"  # its numbers
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            write(nb, kept)
+            errors = [(i, out) for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
+                      for out in cell.outputs if out.output_type == "error"]
+            changed = sum(1 for cell, old in zip(code_cells(nb), stored, strict=True) if cell.outputs != old)
+            print(f"{path.relative_to(ROOT)} [{path_name}: set {env}, unset {list(unset)}]: "
+                  f"{time.perf_counter() - start:.0f} s; {changed} cells print something else, {len(errors)} raised")
+            for index, out in errors:
+                where = [re.sub(r"\x1b\[[0-9;]*m", "", line) for line in out.traceback if "---->" in line]
+                print(f"  cell {index} ({nb.cells[index].source.splitlines()[0][:60]}): {out.ename}: {out.evalue}")
+                print("    " + (where[-1].strip().splitlines()[0] if where else "(no line)"))
+            failures += len(errors)
     return failures
 
 
@@ -206,7 +217,10 @@ if __name__ == "__main__":
         sync_standard_cells(args)
     elif command == "run":
         run(args)
-    elif command == "robust":
-        sys.exit(1 if robust(args) else 0)
+    elif command == "robust":  # robust [--path other|readers] NOTEBOOK...
+        names = tuple(ROBUST_PATHS)
+        if args[:1] == ["--path"]:
+            names, args = (args[1],), args[2:]
+        sys.exit(1 if robust(args, names) else 0)
     else:
         print(__doc__)
