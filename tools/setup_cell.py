@@ -68,3 +68,15 @@ def fetch_data(name, folder="../data"):
             f"Download {url} and put it in {where}/."
         ) from None
     return path
+
+
+def evidence_table(rows):
+    """A chapter's evidence, one row per claim: (claim, metric, ours = the mean over seeds,
+    spread = their standard deviation, baseline = the number compared with, seeds, holds)."""
+    import pandas as pd
+    from IPython.display import display
+
+    columns = ["claim", "metric", "ours", "spread", "baseline", "seeds", "holds"]
+    table = pd.DataFrame(rows, columns=columns).astype({"seeds": int, "holds": bool})
+    with pd.option_context("display.float_format", "{:.4g}".format, "display.max_colwidth", 80):
+        display(table)
