@@ -45,12 +45,12 @@ def row_of_numbers(name: str, text: str) -> list[float]:
 
 
 def quoted_tables(chapter: str) -> list[dict]:
-    """Every `reported = {...}` literal in a chapter's code cells."""
+    """Every `reported = {...}` (or `reported_<what> = {...}`) literal in a chapter's code cells."""
     nb = nbformat.read(ROOT / "chapters" / f"{chapter}.ipynb", as_version=4)
     tables = []
     for cell in code_cells(nb):
         for node in ast.walk(ast.parse(cell.source)):
-            if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "reported" for t in node.targets):
+            if isinstance(node, ast.Assign) and any(getattr(t, "id", "").startswith("reported") for t in node.targets):
                 tables.append(ast.literal_eval(node.value))
     return tables
 
@@ -59,17 +59,21 @@ def quoted_tables(chapter: str) -> list[dict]:
 def source_of_truth() -> dict[tuple[str, str], float]:
     """(row name, metric) → the value the quoted chapter printed (each chapter read once)."""
     ch2, ch3, ch4, ch5 = printed("02_gru"), printed("03_lstm"), printed("04_seq2seq"), printed("05_attention")
-    rnn2, gru2 = "RNN (第 2 章 Ch. 2)", "GRU (第 2 章 Ch. 2)"
+    rnn2, gru2, kn2 = "RNN (第 2 章 Ch. 2)", "GRU (第 2 章 Ch. 2)", "Kneser–Ney 6-gram (第 2 章 Ch. 2)"
     seq4, att5 = "GRU seq2seq (第 4 章 Ch. 4)", "GRU + Bahdanau attention (第 5 章 Ch. 5)"
+    lm2 = {name: re.search(rf"(?m)^{row}\s+([\d,]+)\s+([\d.]+) ± ([\d.]+)", ch2).groups()
+           for name, row in ((rnn2, "RNN, 352 hiddens"), (gru2, "GRU, 192 hiddens"))}
     memory = {(f"{kind}, seed {seed} (第 3 章 Ch. 3)", "accuracy"): row_of_numbers(f"{kind}, seed {seed}", ch3)
               for kind in ("LSTM", "GRU")
               for seed in (0, 1)}
+    context = {(name, "context"): row_of_numbers(row, ch2)
+               for name, row in ((gru2, "GRU, 192 hiddens"), (rnn2, "RNN, 352 hiddens"), (kn2, "Kneser–Ney 6-gram"))}
     return {
         **memory,
-        (rnn2, "parameters"): number(r"(?m)^RNN, 192 hiddens\s+([\d,]+)\s+[\d.]+", ch2),
-        (rnn2, "val_ppl"): number(r"(?m)^RNN, 192 hiddens\s+[\d,]+\s+([\d.]+)", ch2),
-        (gru2, "parameters"): number(r"(?m)^GRU, 192 hiddens\s+([\d,]+)\s+[\d.]+", ch2),
-        (gru2, "val_ppl"): number(r"(?m)^GRU, 192 hiddens\s+[\d,]+\s+([\d.]+)", ch2),
+        **context,
+        **{(name, "parameters"): float(values[0].replace(",", "")) for name, values in lm2.items()},
+        **{(name, "val_ppl"): float(values[1]) for name, values in lm2.items()},
+        **{(name, "spread"): float(values[2]) for name, values in lm2.items()},
         (seq4, "all"): number(r"(?m)^greedy\s+([\d.]+)\s+[\d.]+", ch4),               # EM dates, greedy
         (seq4, "1 date"): number(r"1 date\(s\): \d+ examples, exact match ([\d.]+)", ch4),
         (seq4, "2 dates"): number(r"2 date\(s\): \d+ examples, exact match ([\d.]+)", ch4),
@@ -102,8 +106,8 @@ def test_every_source_number_is_quoted_and_every_quote_has_a_source():
 @pytest.mark.parametrize("chapter, name, metric, value", quotes())
 def test_quoted_number_matches_the_chapter(chapter, name, metric, value):
     truth = source_of_truth()[name, metric]
-    if metric == "accuracy":                                       # a row of a table, printed with two decimals
+    if metric in ("accuracy", "context"):                          # a row of a table, printed with two decimals
         assert truth == value, f"{chapter} quotes {name} = {value}, but that chapter printed {truth}"
         return
-    digits = 0 if metric == "parameters" else 2 if metric == "val_ppl" else 3
+    digits = 0 if metric == "parameters" else 2 if metric in ("val_ppl", "spread") else 3
     assert round(truth, digits) == value, f"{chapter} quotes {name} {metric} = {value}, but that chapter printed {truth}"
