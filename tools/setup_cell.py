@@ -33,6 +33,9 @@ for font_file in font_files or (
     + glob.glob("/System/Library/Fonts/*PingFang*")
 ):
     font_manager.fontManager.addfont(font_file)
+if font_files:  # the wheel's file must win over a system font of the same name
+    font_manager.fontManager.ttflist = [font for font in font_manager.fontManager.ttflist
+                                        if font.fname in font_files or "CJK" not in font.name]
 installed = {font.name for font in font_manager.fontManager.ttflist}
 cjk_fonts = [name for name in ("Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei")
              if name in installed]
